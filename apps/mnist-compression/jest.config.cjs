@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: {
+    // Tests run against the workspace packages' source, so they need no build first.
+    '^@factorized/core$': '<rootDir>/../../packages/core/src/index.ts',
+    '^@factorized/tfjs$': '<rootDir>/../../packages/tfjs/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+};
