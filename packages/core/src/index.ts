@@ -10,4 +10,5 @@ export * from './options.js';
 export * from './tensor-ops.js';
 export * from './spectral-init.js';
 export * from './frobenius-decay.js';
+export * from './weight-decay.js';
 export * from './collapse.js';
