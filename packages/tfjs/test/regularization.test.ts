@@ -18,6 +18,8 @@ const LAMBDA = 0.3;
 function factorSets(): { name: string; factors: Factors }[] {
   return [
     { name: 'two factors', factors: { left: randomMatrix(1, 9, 4), right: randomMatrix(2, 4, 7) } },
+    // Rank 12 above 1.5·m·n/(m + n) = 3.3 takes the product form instead of the Gram form.
+    { name: 'overcomplete two factors', factors: { left: randomMatrix(6, 5, 12), right: randomMatrix(7, 12, 4) } },
     {
       name: 'three factors',
       factors: { left: randomMatrix(3, 9, 4), middle: randomMatrix(4, 4, 4), right: randomMatrix(5, 4, 7) },
