@@ -6,6 +6,7 @@ module.exports = {
   moduleNameMapper: {
     // Tests run against core's source, so they need no build of core first.
     '^@factorized/core$': '<rootDir>/../core/src/index.ts',
+    '^@factorized/adapter-testkit$': '<rootDir>/../adapter-testkit/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -12,3 +12,4 @@ export * from './spectral-init.js';
 export * from './frobenius-decay.js';
 export * from './weight-decay.js';
 export * from './collapse.js';
+export * from './adapter-contract.js';

@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: {
+    // Tests run against core's source, so they need no build of core first.
+    '^@factorized/core$': '<rootDir>/../core/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+};

@@ -1,0 +1,11 @@
+export type { ConformanceCheck } from './check-context.js';
+export { CHECK_BATCH_SIZE, CHECK_INPUT_SIZE, CHECK_OUTPUT_SIZE } from './check-context.js';
+export { ConformanceError, DEFAULT_TOLERANCE } from './compare.js';
+export type { ConformanceOptions } from './conformance-checks.js';
+export { conformanceChecks } from './conformance-checks.js';
+export type { DescribeConformanceOptions, TestRegistrar } from './describe-conformance.js';
+export { describeConformance } from './describe-conformance.js';
+export type { InvalidOptionCase } from './invalid-options.js';
+export { INVALID_OPTION_CASES } from './invalid-options.js';
+export type { ReferenceAdapter, ReferenceLayer } from './reference-adapter.js';
+export { createReferenceAdapter } from './reference-adapter.js';
