@@ -6,6 +6,7 @@ import type { FactorizedLayerArgs } from './layer-args.js';
 import { FactorizedLayer } from './factorized-layer.js';
 import { withDefaultName } from './layer-args.js';
 import { registerLayerClass } from './register-class.js';
+import { ensureWasmConvFilterGradient } from './wasm-conv-training.js';
 
 /** Options of FactorizedConv2D: those of tf.layers.conv2d (except the kernel's) plus the factorization options. */
 export interface FactorizedConv2DArgs extends FactorizedLayerArgs {
@@ -154,6 +155,12 @@ export class FactorizedConv2D extends FactorizedLayer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    // NOTE: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel, so without this the
+    // factors' gradients fail on wasm. Only that missing kernel is added.
+    if (tf.getBackend() === 'wasm') {
+      ensureWasmConvFilterGradient();
+    }
+
     return tf.tidy(() => {
       const input = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const channelsLast = this.dataFormat === 'channelsFirst' ? tf.transpose(input, [0, 2, 3, 1]) : input;

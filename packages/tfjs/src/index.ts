@@ -34,7 +34,11 @@ export {
   TRAINING_KERNELS_CHECKED,
 } from './backend-check.js';
 export type { BackendDescription, TrainingSupportOptions, TrainingSupportReport } from './backend-check.js';
-export { registerWasmConvTraining, unregisterWasmConvTraining } from './wasm-conv-training.js';
+export {
+  ensureWasmConvFilterGradient,
+  registerWasmConvTraining,
+  unregisterWasmConvTraining,
+} from './wasm-conv-training.js';
 export type {
   ActivationIdentifier,
   ConstraintIdentifier,

@@ -85,6 +85,20 @@ export function registerWasmConvTraining(): string[] {
 }
 
 /**
+ * Registers only Conv2DBackpropFilter on the 'wasm' backend, when that backend is registered and
+ * has no kernel of that name. FactorizedConv2D calls it on the wasm backend, so factorized
+ * convolutions train there without the opt-in import. Kernels that plain layers use are left
+ * alone. Returns whether this call registered the kernel.
+ */
+export function ensureWasmConvFilterGradient(): boolean {
+  if (!isWasmBackendRegistered() || findWasmKernel(Conv2DBackpropFilter) !== undefined) {
+    return false;
+  }
+  registerKernel({ kernelName: Conv2DBackpropFilter, backendName: WASM_BACKEND, kernelFunc: conv2dBackpropFilterWasm });
+  return true;
+}
+
+/**
  * Undoes registerWasmConvTraining(): unregisters the kernels it added and puts the wasm
  * backend's own Conv2DBackpropInput back. Kernels registered by anyone else stay. Returns
  * the names of the kernels it removed or restored.
@@ -100,11 +114,7 @@ export function unregisterWasmConvTraining(): string[] {
   }
 
   const current = findWasmKernel(Conv2DBackpropInput);
-  if (
-    current !== undefined &&
-    current.kernelFunc === replacementBackpropInput &&
-    nativeBackpropInput !== undefined
-  ) {
+  if (current !== undefined && current.kernelFunc === replacementBackpropInput && nativeBackpropInput !== undefined) {
     unregisterKernel(Conv2DBackpropInput, WASM_BACKEND);
     registerKernel(nativeBackpropInput);
     removed.push(Conv2DBackpropInput);
