@@ -9,8 +9,9 @@ import { matMulTransposed, saveForGradient, tfjsOps } from './tfjs-ops.js';
  * and with three factors λ·U·(M B Mᵀ), λ·A·M·B and λ·(Mᵀ A M)·V, where A = UᵀU and B = V Vᵀ.
  *
  * The value is the Gram formula of core's `frobeniusDecayPenalty`, so the in × out product is
- * never formed: O((in + out)·r² + r³) per call. The Gram matrices of the forward pass are kept
- * for the gradients.
+ * not formed: O((in + out)·r² + r³) per call. The Gram matrices of the forward pass are kept
+ * for the gradients. The exception is two factors at a rank above 1.5·in·out/(in + out), only
+ * reached by overcomplete layers, where forming U·V costs less and is done instead.
  *
  * NOTE: tf.customGrad with these gradients beats autodiff of the same formula, whose matMul
  * gradients use transpose flags that the wasm backend runs slowly. Measured per value and
