@@ -170,7 +170,6 @@ describe('factorizedFullyConnected errors', () => {
     factorizedFullyConnected(settings as FactorizedFullyConnectedSettings, input());
 
   it.each<[string, Record<string, unknown>, string, string]>([
-    ['missing rank', { height: 4 }, 'rank', 'undefined'],
     ['zero rank', { height: 4, rank: 0 }, 'rank', '0'],
     ['rank above min', { height: 4, rank: 5 }, 'rank', '5'],
     ['rank scale above 1', { height: 4, rankScale: 1.5 }, 'rankScale', '1.5'],
@@ -190,6 +189,14 @@ describe('factorizedFullyConnected errors', () => {
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).argument).toBe(argument);
     expect((error as Error).message).toContain(`got ${shownValue}`);
+  });
+
+  it('rejects missing rank', () => {
+    const error = captureError(build({ height: 4 }));
+
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).argument).toBe('rank');
+    expect((error as Error).message).toContain('Missing rank: set rank to a positive integer, or else rankScale');
   });
 
   it('rejects seed with initialFactors', () => {

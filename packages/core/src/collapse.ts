@@ -45,7 +45,7 @@ export function validateFactors(factors: Factors, argument = 'factors'): void {
   if (middle === undefined) {
     if (left.columns !== right.rows) {
       throw new ShapeMismatchError(
-        `Factors of ${argument} do not chain: left is ${shapeOf(left)} and right is ${shapeOf(right)}, ` +
+        `Cannot multiply the factors in ${argument}: left is ${shapeOf(left)} and right is ${shapeOf(right)}, ` +
           'so left.columns must equal right.rows.',
       );
     }
@@ -55,7 +55,7 @@ export function validateFactors(factors: Factors, argument = 'factors'): void {
   validateFactor(`${argument}.middle`, middle);
   if (left.columns !== middle.rows || middle.columns !== right.rows) {
     throw new ShapeMismatchError(
-      `Factors of ${argument} do not chain: left is ${shapeOf(left)}, middle is ${shapeOf(middle)} and ` +
+      `Cannot multiply the factors in ${argument}: left is ${shapeOf(left)}, middle is ${shapeOf(middle)} and ` +
         `right is ${shapeOf(right)}, so left.columns must equal middle.rows and middle.columns must equal right.rows.`,
     );
   }

@@ -17,8 +17,9 @@ export class InvalidArgumentError extends FactorizedError {
   readonly argument: string;
   readonly value: unknown;
 
-  constructor(argument: string, value: unknown, expected: string) {
-    super(`Invalid ${argument}: expected ${expected}, got ${formatValue(value)}.`);
+  /** `message` replaces the standard "Invalid X: expected Y, got Z." text, for a missing value. */
+  constructor(argument: string, value: unknown, expected: string, message?: string) {
+    super(message ?? `Invalid ${argument}: expected ${expected}, got ${formatValue(value)}.`);
     this.argument = argument;
     this.value = value;
   }
@@ -36,9 +37,7 @@ export class ConvergenceError extends FactorizedError {
   readonly residual: number;
 
   constructor(method: string, iterations: number, residual: number, tolerance: number) {
-    super(
-      `${method} did not converge: residual ${residual} after ${iterations} iterations, tolerance ${tolerance}.`,
-    );
+    super(`${method} did not converge: residual ${residual} after ${iterations} iterations, tolerance ${tolerance}.`);
     this.iterations = iterations;
     this.residual = residual;
   }

@@ -182,11 +182,8 @@ function resolveRank(
     return rankFromScale(rankScale, inputSize, outputSize, { overcomplete });
   }
 
-  throw new InvalidArgumentError(
-    'rank',
-    undefined,
-    `a positive integer, or else rankScale in (0, 1] as a fraction of min(inputSize, outputSize) = ${maxRank}`,
-  );
+  const expected = `a positive integer, or else rankScale in (0, 1] as a fraction of min(inputSize, outputSize) = ${maxRank}`;
+  throw new InvalidArgumentError('rank', undefined, expected, `Missing rank: set rank to ${expected}.`);
 }
 
 function resolveDecay(argument: string, value: unknown): number {

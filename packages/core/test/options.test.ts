@@ -124,7 +124,6 @@ describe('resolveFactorizationOptions', () => {
     ['rankScale NaN', { rankScale: Number.NaN }, 'rankScale', 'got NaN.'],
     ['rankScale above 1', { rankScale: 1.5 }, 'rankScale', 'got 1.5.'],
     ['rank and rankScale', { rank: 2, rankScale: 0.5 }, 'rank and rankScale', 'got {"rank":2,"rankScale":0.5}.'],
-    ['neither rank nor rankScale', {}, 'rank', 'got undefined.'],
     ['spectral overcomplete', { rank: 9, overcomplete: true }, 'initialization', 'got "spectral".'],
     ['factors 4', { rank: 2, factors: 4 as 2 }, 'factors', 'got 4.'],
     ['unknown initialization', { rank: 2, initialization: 'svd' as 'spectral' }, 'initialization', 'got "svd".'],
@@ -148,6 +147,16 @@ describe('resolveFactorizationOptions', () => {
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect(error.message).toContain(`Invalid ${argument}`);
     expect(error.message).toContain(shownValue);
+  });
+
+  it('rejects neither rank nor rankScale', () => {
+    const error = catchError(() => resolveFactorizationOptions({}, 12, 8));
+
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error.message).toBe(
+      'Missing rank: set rank to a positive integer, or else rankScale in (0, 1] as a fraction of ' +
+        'min(inputSize, outputSize) = 8.',
+    );
   });
 
   it('explains the overcomplete rank error', () => {

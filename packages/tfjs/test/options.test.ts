@@ -32,7 +32,7 @@ describe('FactorizedDense options', () => {
   it('rejects negative rankScale', () => expectInvalid(dense({ rankScale: -0.5 }), 'rankScale', 'got -0.5'));
   it('rejects rank with rankScale', () =>
     expectInvalid(dense({ rank: 2, rankScale: 0.5 }), 'rank and rankScale', '"rank":2'));
-  it('rejects a missing rank', () => expectInvalid(dense({}), 'rank', 'got undefined'));
+  it('rejects a missing rank', () => expectInvalid(dense({}), 'rank', 'Missing rank'));
   it('rejects units 0', () => expectInvalid(dense({ rank: 1, units: 0 }), 'units', 'got 0'));
   it('rejects factors 4', () => expectInvalid(dense({ rank: 1, factors: 4 as 3 }), 'factors', 'got 4'));
   it('rejects an unknown initialization', () =>
