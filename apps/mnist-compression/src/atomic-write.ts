@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { createFolders, errorCode } from './folders.js';
 
 /**
  * Writes `contents` to `path` so that readers see either the old file or the complete new one,
  * never a partial file: the data goes to a temporary file in the same directory, is flushed to
  * disk, and is renamed over `path` (rename is atomic within one file system on POSIX).
  *
- * Creates missing parent directories. On failure the temporary file is removed and the error of
- * the file system propagates; an existing file at `path` is left as it was.
+ * Creates missing parent directories one level at a time (createFolders). On failure the
+ * temporary file is removed and the error of the file system propagates; an existing file at
+ * `path` is left as it was.
  */
 export async function writeFileAtomic(path: string, contents: string | Uint8Array): Promise<void> {
   const directory = dirname(path);
-  await mkdir(directory, { recursive: true });
+  await createFolders(directory);
   const temporaryPath = join(directory, temporaryName(basename(path)));
 
   try {
@@ -44,7 +46,7 @@ export async function replaceDirectoryAtomic(
   write: (temporaryDirectory: string) => Promise<void>,
 ): Promise<void> {
   const parent = dirname(path);
-  await mkdir(parent, { recursive: true });
+  await createFolders(parent);
   const temporaryDirectory = join(parent, temporaryName(basename(path)));
   const retiredDirectory = join(parent, temporaryName(`${basename(path)}.old`));
 
@@ -78,6 +80,5 @@ function temporaryName(name: string): string {
 }
 
 function isMissingFileError(error: unknown): boolean {
-  // NOTE: no instanceof Error check: errors of Node's fs can come from another realm (jest's sandbox).
-  return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return errorCode(error) === 'ENOENT';
 }

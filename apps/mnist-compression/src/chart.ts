@@ -16,8 +16,8 @@ export function accuracyChartSpec(summaries: readonly RunSummary[], results: rea
     parameters: summary.parameters,
     position: position.get(summary.run),
     accuracy: 100 * summary.testAccuracy.mean,
-    low: 100 * (summary.testAccuracy.mean - summary.testAccuracy.std),
-    high: 100 * (summary.testAccuracy.mean + summary.testAccuracy.std),
+    low: 100 * (summary.testAccuracy.mean - (summary.testAccuracy.std ?? 0)),
+    high: 100 * (summary.testAccuracy.mean + (summary.testAccuracy.std ?? 0)),
   }));
   const seeds = results.map((result) => ({
     run: labelOf.get(result.run) ?? result.run,

@@ -10,7 +10,7 @@ import { describeArchitecture, planFactorization } from './architecture.js';
 import { parseCommandLine, UsageError } from './options.js';
 import { OUTPUT_FILES } from './outputs.js';
 import { createProgressReporter } from './progress.js';
-import { formatPlanTable } from './report.js';
+import { formatPlanTable, formatQuantity } from './report.js';
 
 /** Exit code of a command-line mistake, as in POSIX utilities. */
 const USAGE_EXIT_CODE = 2;
@@ -46,9 +46,9 @@ async function main(): Promise<number> {
   if (config.workers === 1) {
     await activateBackend(config.backend);
   }
-  reporter.log(`Backend: ${config.backend} (${backendReason}); ${config.workers} worker thread(s).`);
+  reporter.log(`Backend: ${config.backend} (${backendReason}); ${formatQuantity(config.workers, 'worker thread')}.`);
   reporter.log(
-    `Preset ${config.preset}: ${config.model} width ${config.width}, ${config.trainSize} training images, ${config.epochs} epochs, ${config.seeds} seed(s), ratio ${config.ratio}.`,
+    `Preset ${config.preset}: ${config.model} width ${config.width}, ${config.trainSize} training images, ${formatQuantity(config.epochs, 'epoch')}, ${formatQuantity(config.seeds, 'seed')}, ratio ${config.ratio}.`,
   );
   reporter.log(`Factorization plan:\n${formatPlanTable(planFactorization(describeArchitecture(config.model, config.width), config.ratio))}`);
 
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
     const files = `${OUTPUT_FILES.results}, ${OUTPUT_FILES.table}, ${OUTPUT_FILES.chart}${result.bestModel === null ? '' : `, ${OUTPUT_FILES.model}/`}`;
     if (result.status === 'interrupted') {
       process.stderr.write(
-        `Interrupted after ${minutes} min: ${result.results.length} finished run(s) are saved in ${config.out} (${files}); the run in progress was discarded.\n`,
+        `Interrupted after ${minutes} min: ${formatQuantity(result.results.length, 'finished run')} ${result.results.length === 1 ? 'is' : 'are'} saved in ${config.out} (${files}); the run in progress was discarded.\n`,
       );
       return INTERRUPTED_EXIT_CODE;
     }

@@ -1,10 +1,13 @@
-import { access, constants, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { open, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InvalidArgumentError } from '@factorized/core';
-import { describeArchitecture, planFactorization } from './architecture.js';
+import type { Architecture } from './architecture.js';
+import { describeArchitecture, parameterCountWithRanks, planFactorization, weightMatrixShape } from './architecture.js';
 import type { BackendChoice, ExperimentConfig, ModelKind, PresetName, PresetSettings, RunName } from './config.js';
 import { COMMON_DEFAULTS, PRESETS, RUN_NAMES } from './config.js';
+import { createFolders, errorCode, NotADirectoryError, removeFolders } from './folders.js';
 import { MNIST_TEST_COUNT, MNIST_TRAIN_COUNT } from './mnist.js';
 
 /** An experiment request from the command line. Its backend may still be `auto`. */
@@ -40,7 +43,7 @@ export function createProgram(): Command {
         'collapsed model under --out.',
     )
     .helpOption('-h, --help', 'show this help and exit')
-    .option('--full', 'run the full protocol (all 55,000 training images, 3 seeds) instead of the demo preset')
+    .option('--full', 'run the full protocol (55,000 training images, 3 seeds; the other 5,000 images of the training file are the validation split) instead of the demo preset')
     .addOption(new Option('--model <kind>', 'model family: mlp (784-width-width-10 with batch normalization) or cnn (two conv layers, one hidden dense layer); default: mlp'))
     .option('--width <units>', `MLP hidden units per layer, or CNN filters of the first conv layer; ${presetDefault('width')}`)
     .option('--ratio <fraction>', `parameters of each low-rank model as a fraction of the dense model's, in (0, 1]; default: ${COMMON_DEFAULTS.ratio}`)
@@ -71,7 +74,7 @@ export function createProgram(): Command {
  * Parses and validates the command line (`argv` without the node and script paths). Prints help
  * through `writeOut` for --help. Throws UsageError with a one-line message for an unknown flag, a
  * missing value, or any value out of range, including a ratio the architecture cannot reach and
- * an --out folder that cannot be written. Creates nothing on disk.
+ * an --out folder that cannot be written (checkWritableFolder). Leaves the disk as it was.
  */
 export async function parseCommandLine(argv: readonly string[], writeOut: (text: string) => void = (text) => process.stdout.write(text), defaultWorkers = 1): Promise<ParsedCommandLine> {
   const program = createProgram().configureOutput({ writeOut, writeErr: () => undefined });
@@ -129,11 +132,15 @@ export async function parseCommandLine(argv: readonly string[], writeOut: (text:
     out: resolve(text('out') ?? COMMON_DEFAULTS.out),
   };
 
+  const architecture = describeArchitecture(request.model, request.width);
   try {
-    planFactorization(describeArchitecture(request.model, request.width), request.ratio);
+    planFactorization(architecture, request.ratio);
   } catch (error) {
     if (error instanceof InvalidArgumentError) {
-      throw new UsageError(`Invalid --ratio ${request.ratio} for ${request.model} width ${request.width}: ${error.message}`);
+      throw new UsageError(
+        `Invalid --ratio: expected at least ${smallestRatio(architecture)} for ${request.model} width ${request.width} ` +
+          `(rank 1 in every factorized layer), got ${request.ratio}.`,
+      );
     }
     throw error;
   }
@@ -142,31 +149,55 @@ export async function parseCommandLine(argv: readonly string[], writeOut: (text:
 }
 
 /**
- * Throws UsageError unless `folder` is a writable directory or could be created: the nearest
- * existing ancestor must be a writable directory. Creates nothing.
+ * Throws UsageError unless `folder` can hold the output files. The check creates the missing
+ * folders (createFolders, one level at a time), writes and deletes a probe file in `folder`, and
+ * then removes the folders it created, so the disk is left as it was either way. Permission bits
+ * alone are not enough, because they let root pass /proc and /sys, where creating anything fails.
  */
 export async function checkWritableFolder(folder: string): Promise<void> {
-  let candidate = folder;
-  for (;;) {
+  let created: string[] = [];
+  try {
+    created = await createFolders(folder);
+    const probe = join(folder, `.mnist-compression-probe.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const handle = await open(probe, 'wx');
     try {
-      const info = await stat(candidate);
-      if (!info.isDirectory()) {
-        throw new UsageError(`Invalid --out ${JSON.stringify(folder)}: ${candidate} is not a directory.`);
-      }
-      await access(candidate, constants.W_OK);
-      return;
-    } catch (error: unknown) {
-      if (error instanceof UsageError) {
-        throw error;
-      }
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(candidate) !== candidate) {
-        candidate = dirname(candidate);
-        continue;
-      }
-      throw new UsageError(`Invalid --out ${JSON.stringify(folder)}: ${candidate} is not writable (${code}).`);
+      await handle.writeFile('probe\n');
+    } finally {
+      await handle.close();
+      await unlink(probe);
     }
+  } catch (error) {
+    throw new UsageError(`Invalid --out ${JSON.stringify(folder)}: ${describeFolderError(error, folder)}`);
+  } finally {
+    await removeFolders(created);
   }
+}
+
+function describeFolderError(error: unknown, folder: string): string {
+  if (error instanceof NotADirectoryError) {
+    return error.message;
+  }
+  const code = errorCode(error) ?? String(error);
+  const { syscall, path } = error as { syscall?: string; path?: string };
+  if ((syscall === 'mkdir' || syscall === 'stat') && path !== undefined) {
+    return `cannot create folder ${path} (${code}).`;
+  }
+  return `cannot write a file in ${folder} (${code}).`;
+}
+
+/**
+ * Returns the smallest --ratio the architecture accepts, where every layer that can shrink at
+ * rank 1 gets rank 1. It is rounded up to 3 significant digits, so the printed value is accepted.
+ */
+export function smallestRatio(architecture: Architecture): number {
+  const ranks: Record<string, number | null> = {};
+  for (const layer of architecture.layers) {
+    const [rows, columns] = weightMatrixShape(layer);
+    ranks[layer.name] = layer.keptDense === undefined && rows + columns < rows * columns ? 1 : null;
+  }
+  const exact = parameterCountWithRanks(architecture, ranks) / parameterCountWithRanks(architecture, {});
+  const unit = 10 ** (Math.floor(Math.log10(exact)) - 2);
+  return Number((Math.ceil(exact / unit) * unit).toPrecision(3));
 }
 
 /** Parses a decimal integer flag in [min, max]; undefined when the flag is absent. */

@@ -7,7 +7,7 @@ import { accuracyChartSpec, renderSvg } from './chart.js';
 import type { BackendSelection } from './backend.js';
 import type { ExperimentConfig, RunName } from './config.js';
 import type { JobResult, RunSummary } from './report.js';
-import { formatPlanTable, formatResultsTable } from './report.js';
+import { formatPlanTable, formatQuantity, formatResultsTable } from './report.js';
 
 /** Names of the files an experiment writes under its output folder. */
 export const OUTPUT_FILES = {
@@ -69,7 +69,7 @@ export async function writeBestModel(out: string, artifacts: tf.io.ModelArtifact
 /** The Markdown report: status line, factorization plan and results table. */
 export function resultsMarkdown(state: ExperimentState): string {
   const { config } = state;
-  const done = `${state.results.length} of ${state.jobCount} training runs finished`;
+  const done = `${state.results.length} of ${formatQuantity(state.jobCount, 'training run')} finished`;
   const statusLines: Record<ExperimentState['status'], string> = {
     running: `Running: ${done}.`,
     complete: `Complete: ${done}.`,
@@ -82,7 +82,7 @@ export function resultsMarkdown(state: ExperimentState): string {
     '',
     status,
     '',
-    `Model ${config.model}, width ${config.width}, ratio ${config.ratio}, ${config.epochs} epochs, ${config.seeds} seed(s), ` +
+    `Model ${config.model}, width ${config.width}, ratio ${config.ratio}, ${formatQuantity(config.epochs, 'epoch')}, ${formatQuantity(config.seeds, 'seed')}, ` +
       `${config.trainSize} training / ${config.validationSize} validation / ${config.testSize} test images, batch ${config.batchSize}, ` +
       `SGD lr ${config.learningRate} momentum ${config.momentum}, weight decay ${config.weightDecay}, backend ${state.backend.name}.`,
     '',

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { ExperimentEvent } from './experiment.js';
 import type { JobSpec } from './job.js';
-import { formatDuration } from './report.js';
+import { formatDuration, formatQuantity } from './report.js';
 
 /** Shows an experiment's progress on a stream. */
 export interface ProgressReporter {
@@ -98,7 +98,7 @@ function lineReporter(stream: NodeJS.WriteStream): ProgressReporter {
   return {
     onProgress(event) {
       if (event.type === 'start') {
-        stream.write(`Training ${event.jobs.length} runs.\n`);
+        stream.write(`Training ${formatQuantity(event.jobs.length, 'run')}.\n`);
       } else if (event.type === 'job-progress' && event.event.type === 'epoch') {
         const record = event.event.record;
         stream.write(

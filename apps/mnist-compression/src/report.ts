@@ -22,10 +22,10 @@ export interface JobResult {
   history: EpochRecord[];
 }
 
-/** Mean and sample standard deviation (n − 1 in the denominator; 0 for a single value). */
+/** Mean and sample standard deviation (n − 1 in the denominator; null for fewer than 2 values, where it is undefined). */
 export interface Statistic {
   mean: number;
-  std: number;
+  std: number | null;
 }
 
 /** One row of the results table: a run aggregated over its seeds. */
@@ -44,14 +44,11 @@ export interface RunSummary {
   divergedSeeds: number;
 }
 
-/** Returns the mean and sample standard deviation of `values` (NaN for none). */
+/** Returns the mean (NaN for no values) and the sample standard deviation (null for fewer than 2) of `values`. */
 export function meanAndStd(values: readonly number[]): Statistic {
-  if (values.length === 0) {
-    return { mean: Number.NaN, std: Number.NaN };
-  }
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  if (values.length === 1) {
-    return { mean, std: 0 };
+  const mean = values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
+  if (values.length < 2) {
+    return { mean, std: null };
   }
   const squares = values.reduce((sum, value) => sum + (value - mean) ** 2, 0);
   return { mean, std: Math.sqrt(squares / (values.length - 1)) };
@@ -101,7 +98,7 @@ export function formatResultsTable(summaries: readonly RunSummary[]): string {
       formatCount(summary.parameters),
       `${summary.compression.toFixed(1)}×`,
       (100 * summary.testAccuracy.mean).toFixed(2),
-      ...(withSpread ? [summary.seeds > 1 ? (100 * summary.testAccuracy.std).toFixed(2) : '–'] : []),
+      ...(withSpread ? [summary.testAccuracy.std === null ? '–' : (100 * summary.testAccuracy.std).toFixed(2)] : []),
       formatDuration(summary.trainingSeconds),
     ];
   });
@@ -133,6 +130,11 @@ export function formatPlanTable(plan: FactorizationPlan): string {
     rows,
     ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
   );
+}
+
+/** Formats a count and a noun, singular for exactly 1: "1 epoch", "6 epochs", "2 worker threads". */
+export function formatQuantity(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
 }
 
 /** Formats a count with thin groups of three digits: 1234567 → "1,234,567". */

@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeArchitecture } from '../src/architecture.js';
 import { PRESETS, RUN_NAMES } from '../src/config.js';
 import type { ExperimentRequest } from '../src/options.js';
-import { parseCommandLine, UsageError } from '../src/options.js';
+import { parseCommandLine, smallestRatio, UsageError } from '../src/options.js';
 
 let folder: string;
 beforeAll(async () => {
@@ -92,7 +93,7 @@ describe('parseCommandLine', () => {
     [['--ratio', '0'], /^Invalid --ratio "0": expected a number in \(0, 1\]\.$/],
     [['--ratio', '1.5'], /--ratio "1\.5"/],
     [['--ratio', 'half'], /--ratio "half"/],
-    [['--ratio', '0.0001'], /^Invalid --ratio 0\.0001 for mlp width 256: /],
+    [['--ratio', '0.0001'], /^Invalid --ratio: expected at least 0\.0228 for mlp width 256 \(rank 1 in every factorized layer\), got 0\.0001\.$/],
     [['--epochs', '0'], /^Invalid --epochs "0": expected an integer from 1/],
     [['--epochs', '2.5'], /--epochs "2\.5"/],
     [['--seeds', 'three'], /--seeds "three"/],
@@ -113,6 +114,23 @@ describe('parseCommandLine', () => {
     await writeFile(file, '');
     const error = await usageError('--out', join(file, 'results'));
     expect(error.message).toMatch(/^Invalid --out ".*a-file\/results": .*a-file is not a directory\.$/);
+  });
+
+  it('accepts the smallest ratio it names', async () => {
+    expect((await request('--ratio', String(smallestRatio(describeArchitecture('mlp', 256))))).ratio).toBe(0.0228);
+  });
+
+  it('accepts a new nested --out folder', async () => {
+    const out = join(folder, 'new', 'nested', 'results');
+    const parsed = await parseCommandLine(['--out', out], () => undefined);
+    expect(parsed.kind).toBe('run');
+  });
+
+  it('leaves no trace of the --out check', async () => {
+    const parent = join(folder, 'checked');
+    await mkdir(parent);
+    await parseCommandLine(['--out', join(parent, 'a', 'b')], () => undefined);
+    expect(await readdir(parent)).toEqual([]);
   });
 
   it('keeps every message on one line', async () => {

@@ -1,6 +1,6 @@
 import type { FactorizationPlan } from '../src/architecture.js';
 import type { JobResult } from '../src/report.js';
-import { formatCount, formatDuration, formatPlanTable, formatResultsTable, meanAndStd, summarizeRuns } from '../src/report.js';
+import { formatCount, formatDuration, formatPlanTable, formatQuantity, formatResultsTable, meanAndStd, summarizeRuns } from '../src/report.js';
 
 function result(run: JobResult['run'], seed: number, testAccuracy: number, parameters: number): JobResult {
   return {
@@ -27,12 +27,22 @@ describe('meanAndStd', () => {
     expect(std).toBeCloseTo(Math.sqrt(5 / 3), 12);
   });
 
-  it('gives zero spread for one value', () => {
-    expect(meanAndStd([0.9])).toEqual({ mean: 0.9, std: 0 });
+  it('has no deviation for one value', () => {
+    expect(meanAndStd([0.9])).toEqual({ mean: 0.9, std: null });
   });
 
   it('gives NaN for no values', () => {
     expect(meanAndStd([]).mean).toBeNaN();
+  });
+});
+
+describe('formatQuantity', () => {
+  it('uses the singular for one', () => {
+    expect(formatQuantity(1, 'epoch')).toBe('1 epoch');
+  });
+
+  it('uses the plural otherwise', () => {
+    expect([0, 2].map((count) => formatQuantity(count, 'run'))).toEqual(['0 runs', '2 runs']);
   });
 });
 
