@@ -1,9 +1,14 @@
 import type { Factors } from './collapse.js';
 import { validateFactors } from './collapse.js';
-import { InvalidArgumentError } from './errors.js';
 import type { Matrix } from './matrix.js';
 import { gram, hadamard, matMul, scale, sumAll } from './matrix-ops.js';
 import type { TensorOps } from './tensor-ops.js';
+import {
+  sumPenaltiesOverHeads,
+  sumResultsOverHeads,
+  validateCoefficient,
+  validateHeadCount,
+} from './regularizer-heads.js';
 
 /**
  * The factors of one layer as tensors of any framework: U (in × r), V (r × out) and, for a
@@ -72,11 +77,7 @@ export function frobeniusDecayPenaltyBatched<T>(
   validateCoefficient(coefficient);
   validateHeadCount(heads);
 
-  let total = penaltyFromGrams(ops, heads[0], coefficient);
-  for (let head = 1; head < heads.length; head++) {
-    total = ops.add(total, penaltyFromGrams(ops, heads[head], coefficient));
-  }
-  return total;
+  return sumPenaltiesOverHeads(ops, heads, (factors) => penaltyFromGrams(ops, factors, coefficient));
 }
 
 function penaltyFromGrams<T>(ops: TensorOps<T>, factors: FactorTensors<T>, coefficient: number): T {
@@ -114,16 +115,7 @@ export function frobeniusDecay(factors: Factors, coefficient: number): Regulariz
 export function frobeniusDecayBatched(heads: readonly Factors[], coefficient: number): BatchedRegularizerResult {
   validateCoefficient(coefficient);
   validateHeadCount(heads);
-  heads.forEach((factors, head) => validateFactors(factors, `heads[${head}]`));
-
-  let value = 0;
-  const gradients: FactorGradients[] = [];
-  for (const factors of heads) {
-    const result = frobeniusDecayOfValidated(factors, coefficient);
-    value += result.value;
-    gradients.push(result.gradients);
-  }
-  return { value, gradients };
+  return sumResultsOverHeads(heads, (factors) => frobeniusDecayOfValidated(factors, coefficient));
 }
 
 function frobeniusDecayOfValidated(factors: Factors, coefficient: number): RegularizerResult {
@@ -156,16 +148,4 @@ function frobeniusDecayOfValidated(factors: Factors, coefficient: number): Regul
       right: scale(matMul(innerLeftGram, right), coefficient),
     },
   };
-}
-
-function validateCoefficient(coefficient: number): void {
-  if (typeof coefficient !== 'number' || !Number.isFinite(coefficient) || coefficient < 0) {
-    throw new InvalidArgumentError('coefficient', coefficient, 'a finite number ≥ 0');
-  }
-}
-
-function validateHeadCount(heads: readonly unknown[]): void {
-  if (!Array.isArray(heads) || heads.length === 0) {
-    throw new InvalidArgumentError('heads', heads, 'a non-empty array of factor sets, one per head');
-  }
 }

@@ -1,10 +1,15 @@
 import type { Factors } from './collapse.js';
 import { validateFactors } from './collapse.js';
-import { InvalidArgumentError } from './errors.js';
 import type { BatchedRegularizerResult, FactorGradients, FactorTensors, RegularizerResult } from './frobenius-decay.js';
 import type { Matrix } from './matrix.js';
 import { scale } from './matrix-ops.js';
 import type { TensorOps } from './tensor-ops.js';
+import {
+  sumPenaltiesOverHeads,
+  sumResultsOverHeads,
+  validateCoefficient,
+  validateHeadCount,
+} from './regularizer-heads.js';
 
 /**
  * Builds the plain weight-decay penalty on the factors, (λ/2)·(‖U‖²_F + ‖V‖²_F), plus
@@ -35,11 +40,7 @@ export function weightDecayPenaltyBatched<T>(
   validateCoefficient(coefficient);
   validateHeadCount(heads);
 
-  let total = penaltyOfTensors(ops, heads[0], coefficient);
-  for (let head = 1; head < heads.length; head++) {
-    total = ops.add(total, penaltyOfTensors(ops, heads[head], coefficient));
-  }
-  return total;
+  return sumPenaltiesOverHeads(ops, heads, (factors) => penaltyOfTensors(ops, factors, coefficient));
 }
 
 function penaltyOfTensors<T>(ops: TensorOps<T>, factors: FactorTensors<T>, coefficient: number): T {
@@ -73,16 +74,7 @@ export function weightDecay(factors: Factors, coefficient: number): RegularizerR
 export function weightDecayBatched(heads: readonly Factors[], coefficient: number): BatchedRegularizerResult {
   validateCoefficient(coefficient);
   validateHeadCount(heads);
-  heads.forEach((factors, head) => validateFactors(factors, `heads[${head}]`));
-
-  let value = 0;
-  const gradients: FactorGradients[] = [];
-  for (const factors of heads) {
-    const result = weightDecayOfValidated(factors, coefficient);
-    value += result.value;
-    gradients.push(result.gradients);
-  }
-  return { value, gradients };
+  return sumResultsOverHeads(heads, (factors) => weightDecayOfValidated(factors, coefficient));
 }
 
 function weightDecayOfValidated(factors: Factors, coefficient: number): RegularizerResult {
@@ -108,16 +100,4 @@ function sumOfSquares(matrix: Matrix): number {
     total += entry * entry;
   }
   return total;
-}
-
-function validateCoefficient(coefficient: number): void {
-  if (typeof coefficient !== 'number' || !Number.isFinite(coefficient) || coefficient < 0) {
-    throw new InvalidArgumentError('coefficient', coefficient, 'a finite number ≥ 0');
-  }
-}
-
-function validateHeadCount(heads: readonly unknown[]): void {
-  if (!Array.isArray(heads) || heads.length === 0) {
-    throw new InvalidArgumentError('heads', heads, 'a non-empty array of factor sets, one per head');
-  }
 }

@@ -7,16 +7,9 @@ import { frobeniusNorm, subtract } from '../src/matrix-ops.js';
 import { SeededRandom } from '../src/random.js';
 import { spectralFactors } from '../src/spectral-init.js';
 import { truncatedSvd } from '../src/truncated-svd.js';
+import { randomMatrix } from './random-matrices.js';
 
 const EPSILON = Number.EPSILON;
-
-function randomMatrix(random: SeededRandom, rows: number, columns: number): Matrix {
-  const result = new Matrix(rows, columns);
-  for (let index = 0; index < result.data.length; index++) {
-    result.data[index] = random.nextNormal();
-  }
-  return result;
-}
 
 /** Textbook triple loop, the reference the blocked product is compared with. */
 function naiveProduct(a: Matrix, b: Matrix): Matrix {

@@ -17,16 +17,9 @@ import {
   standardInit,
 } from '../src/spectral-init.js';
 import { fullSvd } from '../src/truncated-svd.js';
+import { randomMatrix } from './random-matrices.js';
 
 const EPSILON = Number.EPSILON;
-
-function randomMatrix(random: SeededRandom, rows: number, columns: number): Matrix {
-  const result = new Matrix(rows, columns);
-  for (let index = 0; index < result.data.length; index++) {
-    result.data[index] = random.nextNormal();
-  }
-  return result;
-}
 
 function diagonal(values: ArrayLike<number>): Matrix {
   const result = new Matrix(values.length, values.length);

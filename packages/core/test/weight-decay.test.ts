@@ -5,24 +5,9 @@ import { frobeniusNorm, subtract } from '../src/matrix-ops.js';
 import { SeededRandom } from '../src/random.js';
 import { matrixOps } from '../src/tensor-ops.js';
 import { weightDecay, weightDecayBatched, weightDecayPenalty, weightDecayPenaltyBatched } from '../src/weight-decay.js';
+import { randomMatrix, randomTriple } from './random-matrices.js';
 
 const EPSILON = Number.EPSILON;
-
-function randomMatrix(random: SeededRandom, rows: number, columns: number): Matrix {
-  const result = new Matrix(rows, columns);
-  for (let index = 0; index < result.data.length; index++) {
-    result.data[index] = random.nextNormal();
-  }
-  return result;
-}
-
-function randomTriple(random: SeededRandom, rows: number, rank: number, columns: number): Factors {
-  return {
-    left: randomMatrix(random, rows, rank),
-    middle: randomMatrix(random, rank, rank),
-    right: randomMatrix(random, rank, columns),
-  };
-}
 
 function factorMatrices(factors: Factors): Matrix[] {
   return 'middle' in factors ? [factors.left, factors.middle, factors.right] : [factors.left, factors.right];
