@@ -1,5 +1,6 @@
 import type { Factors, FactorizationOptions, Matrix } from '@factorized/core';
 import {
+  FACTORIZATION_OPTION_KEYS,
   initializeFactors,
   InvalidArgumentError,
   resolveFactorizationOptions,
@@ -49,15 +50,7 @@ const knownSettings: readonly string[] = [
   'praxisOpts',
   'initialFactors',
   'initialBiases',
-  'rank',
-  'rankScale',
-  'factors',
-  'overcomplete',
-  'initialization',
-  'kernelInitializer',
-  'seed',
-  'frobeniusDecay',
-  'weightDecay',
+  ...FACTORIZATION_OPTION_KEYS,
 ];
 
 let generatedIdCount = 0;

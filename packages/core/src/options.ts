@@ -46,6 +46,19 @@ export interface FactorizationOptions {
   weightDecay?: number;
 }
 
+/** The keys of `FactorizationOptions`, for adapters that reject unknown option names. */
+export const FACTORIZATION_OPTION_KEYS: readonly (keyof FactorizationOptions)[] = [
+  'rank',
+  'rankScale',
+  'factors',
+  'overcomplete',
+  'initialization',
+  'kernelInitializer',
+  'seed',
+  'frobeniusDecay',
+  'weightDecay',
+];
+
 /** Factorization options after validation, with every default filled in and the rank computed. */
 export interface ResolvedFactorization {
   rank: number;

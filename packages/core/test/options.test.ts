@@ -2,7 +2,7 @@ import fc from 'fast-check';
 
 import { InvalidArgumentError } from '../src/errors.js';
 import type { FactorizationOptions } from '../src/options.js';
-import { resolveFactorizationOptions } from '../src/options.js';
+import { FACTORIZATION_OPTION_KEYS, resolveFactorizationOptions } from '../src/options.js';
 
 function catchError(action: () => unknown): Error {
   try {
@@ -182,5 +182,24 @@ describe('resolveFactorizationOptions', () => {
 
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect(error.message).toContain(`Invalid ${argument}`);
+  });
+});
+
+describe('FACTORIZATION_OPTION_KEYS', () => {
+  // Required<…> makes the compiler reject this literal when the interface gains or loses a key.
+  const everyOption: Required<FactorizationOptions> = {
+    rank: 2,
+    rankScale: 0.5,
+    factors: 2,
+    overcomplete: false,
+    initialization: 'spectral',
+    kernelInitializer: 'glorotUniform',
+    seed: 1,
+    frobeniusDecay: 0,
+    weightDecay: 0,
+  };
+
+  it('lists every option key', () => {
+    expect([...FACTORIZATION_OPTION_KEYS].sort()).toEqual(Object.keys(everyOption).sort());
   });
 });

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { InitializationScheme, InitializerConfig } from '@factorized/core';
-import { InvalidArgumentError } from '@factorized/core';
+import { FACTORIZATION_OPTION_KEYS, InvalidArgumentError } from '@factorized/core';
 import type {
   ActivationIdentifier,
   ConstraintIdentifier,
@@ -86,15 +86,7 @@ const LAYER_ARG_KEYS = [
 ];
 
 const FACTORIZED_LAYER_KEYS = [
-  'rank',
-  'rankScale',
-  'factors',
-  'overcomplete',
-  'initialization',
-  'kernelInitializer',
-  'seed',
-  'frobeniusDecay',
-  'weightDecay',
+  ...FACTORIZATION_OPTION_KEYS,
   'factorRegularizer',
   'factorConstraint',
   'activation',
