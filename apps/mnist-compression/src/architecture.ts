@@ -22,7 +22,7 @@ export interface WeightLayer {
   batchNorm: boolean;
   /** Followed by ReLU (and, for conv layers, 2×2 max pooling). */
   hidden: boolean;
-  /** Why the layer is never factorized, if it is not. */
+  /** Reason the layer is never factorized, or undefined when it can be. */
   keptDense?: string;
 }
 
@@ -33,7 +33,7 @@ export interface Architecture {
   layers: WeightLayer[];
 }
 
-/** How one layer is factorized in the low-rank models. */
+/** Factorization of one layer in the low-rank models. */
 export interface LayerPlan {
   name: string;
   /** Weight shape as text: "784×256" for dense, "3×3×16→32" for conv. */
@@ -48,7 +48,7 @@ export interface LayerPlan {
   parameters: number;
   /** rows·columns / (rows + columns): ranks at or above it save no parameters. */
   breakEvenRank: number;
-  /** Why the layer stays dense, for the plan table. */
+  /** Reason the layer stays dense, shown in the plan table. */
   note: string;
 }
 

@@ -4,9 +4,9 @@ import { basename, dirname, join } from 'node:path';
 import { createFolders, errorCode } from './folders.js';
 
 /**
- * Writes `contents` to `path` so that readers see either the old file or the complete new one,
- * never a partial file: the data goes to a temporary file in the same directory, is flushed to
- * disk, and is renamed over `path` (rename is atomic within one file system on POSIX).
+ * Writes `contents` to `path` so that readers get either the old file or the complete new one,
+ * never a partial file. The data goes to a temporary file in the same directory, is flushed to
+ * disk and is renamed over `path`, because rename is atomic within one file system on POSIX.
  *
  * Creates missing parent directories one level at a time (createFolders). On failure the
  * temporary file is removed and the error of the file system propagates; an existing file at
@@ -33,7 +33,7 @@ export async function writeFileAtomic(path: string, contents: string | Uint8Arra
 }
 
 /**
- * Replaces the directory `path` by a new one whose files `write` creates, so that `path` holds
+ * Replaces the directory `path` by a new one whose files `write` creates, so that `path` contains
  * either the old complete directory or the new complete one.
  *
  * `write` fills a temporary sibling directory. Then the old directory, if any, is renamed aside,

@@ -136,8 +136,8 @@ export function createWorkerExecutor(context: JobContext, workers: number, scrip
 }
 
 /**
- * The body of a training worker thread: activates the backend with `activate`, then runs every
- * job spec it receives and posts its events and output. Never returns while the thread lives.
+ * Serves as the body of a training worker thread: activates the backend with `activate`, then
+ * runs every job spec it receives and posts its events and output. Never returns while the thread lives.
  */
 export function serveTrainingWorker(
   setup: WorkerSetup,

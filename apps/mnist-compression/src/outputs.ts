@@ -66,7 +66,7 @@ export async function writeBestModel(out: string, artifacts: tf.io.ModelArtifact
   });
 }
 
-/** The Markdown report: status line, factorization plan and results table. */
+/** Builds the Markdown report: status line, factorization plan and results table. */
 export function resultsMarkdown(state: ExperimentState): string {
   const { config } = state;
   const done = `${state.results.length} of ${formatQuantity(state.jobCount, 'training run')} finished`;

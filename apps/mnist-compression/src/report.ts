@@ -84,21 +84,23 @@ export function summarizeRuns(
 
 /**
  * Formats the results as a Markdown table with aligned columns, readable in a terminal and
- * pasteable into a README: run, parameters, compression (dense / run), test accuracy in %,
- * its standard deviation over seeds (only when some run has more than one seed) and the mean
- * training time of one seed.
+ * pasteable into a README. The columns are run, parameters, compression (dense / run), test
+ * accuracy in %, its standard deviation over seeds and the mean training time of one seed.
+ * The standard deviation column appears only when some run has more than one seed.
  */
 export function formatResultsTable(summaries: readonly RunSummary[]): string {
   const withSpread = summaries.some((summary) => summary.seeds > 1);
   const header = ['run', 'parameters', 'compression', 'test accuracy (%)', ...(withSpread ? ['± std'] : []), 'training time'];
   const rows = summaries.map((summary) => {
     const diverged = summary.divergedSeeds > 0 ? ` (${summary.divergedSeeds} diverged)` : '';
+    const std = summary.testAccuracy.std;
+    const spread = std === null ? '–' : (100 * std).toFixed(2);
     return [
       summary.label + diverged,
       formatCount(summary.parameters),
       `${summary.compression.toFixed(1)}×`,
       (100 * summary.testAccuracy.mean).toFixed(2),
-      ...(withSpread ? [summary.testAccuracy.std === null ? '–' : (100 * summary.testAccuracy.std).toFixed(2)] : []),
+      ...(withSpread ? [spread] : []),
       formatDuration(summary.trainingSeconds),
     ];
   });

@@ -2,7 +2,7 @@ import type { Architecture, FactorizationPlan } from './architecture.js';
 import { overcompleteRanks, parameterCountWithRanks } from './architecture.js';
 import type { RunName } from './config.js';
 
-/** How the weight layers of one run's model are built and regularized. */
+/** Build and regularization settings of the weight layers of one run's model. */
 export interface ModelVariant {
   /** Rank of each weight layer by name; null builds a plain layer. */
   ranks: Record<string, number | null>;

@@ -8,7 +8,7 @@ import { fileSystem } from '@factorized/tfjs';
 
 const appRoot = fileURLToPath(new URL('..', import.meta.url));
 const tsconfig = join(appRoot, 'test', 'tsconfig.source.json');
-/** Longest wait for a CLI that should stop before training; a hang beyond it fails the test. */
+/** Maximum wait for a CLI that should stop before training, so a hang beyond it fails the test. */
 const USAGE_TIMEOUT_MS = 30_000;
 
 interface CliRun {
@@ -161,11 +161,11 @@ describe('mnist-compression command line', () => {
       }
     });
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as { status: string; results: { run: string }[] };
-    expect({ code: run.code, status: results.status, runs: results.results.map((result) => result.run), said: /Interrupted/.test(run.stderr) }).toEqual({
+    expect({ code: run.code, status: results.status, runs: results.results.map((result) => result.run), interruptedMessage: /Interrupted/.test(run.stderr) }).toEqual({
       code: 130,
       status: 'interrupted',
       runs: ['dense'],
-      said: true,
+      interruptedMessage: true,
     });
   }, 300_000);
 });

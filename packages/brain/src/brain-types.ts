@@ -41,12 +41,12 @@ export interface FeedForwardJSON {
   outputLayerIndex: number;
 }
 
-/** Which factor of U·V or U·M·V a factor layer holds. */
+/** Position of the factor that a factor layer contains in U·V or U·M·V. */
 export type FactorRole = 'left' | 'middle' | 'right';
 
 /**
- * What the JSON of a factor layer records besides its weights, so the factorized layer can
- * be rebuilt from it.
+ * Fields that the JSON of a factor layer records besides its weights, so the factorized layer
+ * can be rebuilt from it.
  */
 export interface FactorWeightsRecord {
   /** Id of the factorized layer, shared by its two or three factor layers. */

@@ -110,7 +110,7 @@ function groupFactorLayers(layers: readonly LayerJSON[]): Map<string, FactorGrou
   const groups = new Map<string, FactorGroup>();
   for (const [id, group] of partial) {
     if (group.left === undefined || group.right === undefined) {
-      throw new UnsupportedError(`Layer "${id}" lacks its ${group.left === undefined ? 'left' : 'right'} factor.`);
+      throw new UnsupportedError(`Layer "${id}" is missing its ${group.left === undefined ? 'left' : 'right'} factor.`);
     }
     groups.set(id, { left: group.left, middle: group.middle, right: group.right });
   }
@@ -197,11 +197,11 @@ function reindex(
   redirect: ReadonlyMap<number, number>,
 ): FeedForwardJSON {
   const newIndex = new Map<number, number>();
-  const kept: LayerJSON[] = [];
+  const remainingLayers: LayerJSON[] = [];
   json.layers.forEach((layerJSON, index) => {
     if (!removed.has(index)) {
-      newIndex.set(index, kept.length);
-      kept.push(replaced.get(index) ?? layerJSON);
+      newIndex.set(index, remainingLayers.length);
+      remainingLayers.push(replaced.get(index) ?? layerJSON);
     }
   });
 
@@ -217,7 +217,7 @@ function reindex(
     return mapped;
   };
 
-  const layers = kept.map((layerJSON) => {
+  const layers = remainingLayers.map((layerJSON) => {
     const copy: LayerJSON = { ...layerJSON };
     for (const key of ['inputLayerIndex', 'inputLayer1Index', 'inputLayer2Index'] as const) {
       if (copy[key] !== undefined) {

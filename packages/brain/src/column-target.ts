@@ -12,8 +12,8 @@ export const COLUMN_TARGET_TYPE = 'ColumnTarget';
  * brain.js' target layer with the loss gradient of column outputs fixed.
  *
  * In brain.js 2.0.0-beta.24, `layer.target` (and `layer.output`, which ends in it) compares a
- * column output of width 1 with `targetValues[this.thread.x]`, which is the first target for
- * every row, so a FeedForward network with more than one output trains every output toward
+ * column output of width 1 with `targetValues[this.thread.x]`. That index is the first target
+ * for every row, so a FeedForward network with more than one output trains every output toward
  * target[0]. This layer computes deltas = output − target row by row, as brain.js does for
  * wider outputs, and behaves like layer.target otherwise: `run` copies its input, and
  * outputs wider than one column use brain.js' own kernel.

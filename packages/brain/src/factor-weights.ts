@@ -26,10 +26,10 @@ export interface FactorWeightsSettings extends BrainLayerSettings {
  * (rank × rank) and 'right' stores Vᵀ (out × rank), and the layer computes Vᵀ·(Mᵀ·(Uᵀ·x)) = Wᵀ·x.
  *
  * Regularization hooks into `compare`, the backward step. brain.js calls every layer's
- * `compare` before any layer's `learn`, and a weight layer's `deltas` hold the loss gradient
- * by then, so the factorized layer adds the Frobenius-decay and weight-decay gradients of the
- * factors there, computed from the weights of the current step, and the praxis sees the sum
- * (L2 coupled to the optimizer, as PyTorch's `weight_decay`).
+ * `compare` before any layer's `learn`, and by then a weight layer's `deltas` contain the loss
+ * gradient. So the factorized layer adds the Frobenius-decay and weight-decay gradients of the
+ * factors there, computed from the weights of the current step, and the praxis gets the sum.
+ * This is L2 coupled to the optimizer, as PyTorch's `weight_decay` is.
  */
 export class FactorWeights extends layer.Random {
   readonly role: FactorRole;

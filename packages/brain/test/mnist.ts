@@ -49,7 +49,7 @@ export function loadMnist(set: 'train' | 't10k', start: number, count: number, p
   return result;
 }
 
-/** The one-hot encoding of `label` among `classes` classes. */
+/** Returns the one-hot encoding of `label` among `classes` classes. */
 export function oneHot(label: number, classes: number): Float32Array {
   const result = new Float32Array(classes);
   result[label] = 1;
