@@ -69,8 +69,9 @@ export interface FactorizationPlan {
  * and ReLU. CNN: two 3×3 same-padded conv layers with `width` and 2·width filters, each followed
  * by batch normalization, ReLU and 2×2 max pooling, then a dense layer of 4·width units with
  * batch normalization and ReLU, then the classifier. The classifier and the CNN's first conv
- * are never factorized: the reference code keeps first and last layers dense, and a rank-1
- * classifier over 10 classes would lose most of its accuracy while saving almost nothing.
+ * are never factorized, because the paper's reference code (microsoft/fnl_paper) keeps first
+ * and last layers dense, and a rank-1 classifier over 10 classes would lose most of its accuracy
+ * while saving almost nothing.
  */
 export function describeArchitecture(model: ModelKind, width: number): Architecture {
   const classifierNote = 'classifier, kept dense';

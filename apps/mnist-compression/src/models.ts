@@ -16,7 +16,7 @@ export interface ModelOptions {
 
 /**
  * Momentum of the batch-normalization moving statistics, 0.9 in Keras' convention: the
- * PyTorch default (0.1) the reference code trains with.
+ * PyTorch default (0.1) the paper's reference code (microsoft/fnl_paper) trains with.
  */
 const BATCH_NORM_MOMENTUM = 0.9;
 

@@ -10,8 +10,8 @@ export class FactorizedError extends Error {
 }
 
 /**
- * An argument or option has a value outside its valid range. The message names the
- * argument, shows the value and says what is valid.
+ * Error for an argument or option whose value is outside its valid range. The message names the
+ * argument, shows the value and states what is valid.
  */
 export class InvalidArgumentError extends FactorizedError {
   readonly argument: string;

@@ -86,8 +86,9 @@ const LAYER_KEYS = [
 
 /**
  * Chooses ranks so the whole model's parameters, biases and fixed parameters included, come
- * closest to ratio × (its dense parameter count) without exceeding it, using one rank scale
- * shared by all layers (rank = rankFromScale(scale, rows, columns)), as the reference code does.
+ * closest to ratio × (its dense parameter count) without exceeding it. One rank scale is
+ * shared by all layers (rank = rankFromScale(scale, rows, columns)), as in microsoft/fnl_paper,
+ * the reference code of Khodak et al. (ICLR 2021).
  *
  * A layer stays dense (rank null) when it has `factorize: false` or when the rank its scale
  * gives would not save parameters (rank ≥ breakEvenRank). A layer's fixed `rank` is used as

@@ -68,10 +68,10 @@ export const TRAINING_KERNELS_CHECKED: readonly string[] = [
 const missingKernelPattern = /Kernel '([^']+)' not registered for backend '([^']+)'/;
 
 /**
- * Checks, before training, that every kernel the forward and backward passes of the model's
- * layers run is registered for `options.backend` (default: the active backend), and throws
- * MissingKernelError naming the kernel, the backend, the layer and the fix for the first one
- * that is not.
+ * Checks, before training, that every kernel run by the forward and backward passes of the
+ * model's layers is registered for `options.backend` (default: the active backend). For the
+ * first kernel that is not, it throws MissingKernelError naming the kernel, the backend, the
+ * layer and the fix.
  *
  * How: each layer that training differentiates (it has weights the model trains, or an earlier
  * layer does) runs one trial under tf.profile. The trial is a forward and backward pass, in

@@ -8,7 +8,7 @@ import { registerWasmConvTraining, unregisterWasmConvTraining } from '../src/was
 import { ADDED_WASM_KERNELS, REPLACED_WASM_KERNELS } from '../src/wasm-kernels/provided-kernels.js';
 
 // NOTE: in Node the wasm backend loads its .wasm files from its own package folder, so jest
-// needs no setWasmPaths; importing the package and awaiting tf.setBackend('wasm') is enough.
+// needs no setWasmPaths. Importing the package and awaiting tf.setBackend('wasm') is enough.
 
 // The kernels accumulate at most a few hundred float32 products of O(1) values. Rounding
 // then gives errors near √n·2⁻²⁴·‖terms‖ ≈ 1e-6 (observed: below 1e-5); 1e-4 leaves margin
@@ -470,7 +470,7 @@ function tinyModel(testCase: LayerCase): tf.Sequential {
   return model;
 }
 
-/** A batch of four seeded samples and regression targets. */
+/** Creates a batch of four seeded samples and their regression targets. */
 function tinyBatch(testCase: LayerCase, seed: number): { inputs: tf.Tensor; targets: tf.Tensor } {
   const shape = [4, ...(testCase.inputShape ?? [8, 8, 2])];
   const inputs = tf.tensor(seededValues(shape.reduce((product, size) => product * size, 1), seed), shape);
@@ -478,7 +478,7 @@ function tinyBatch(testCase: LayerCase, seed: number): { inputs: tf.Tensor; targ
   return { inputs, targets };
 }
 
-/** All gradients of a mean-squared-error loss, concatenated in the model's weight order. */
+/** Computes every gradient of a mean-squared-error loss, concatenated in the model's weight order. */
 function modelGradients(testCase: LayerCase): tf.Tensor {
   const model = tinyModel(testCase);
   const flat = tf.tidy(() => {
@@ -494,7 +494,7 @@ function modelGradients(testCase: LayerCase): tf.Tensor {
   return flat;
 }
 
-/** The model's weights after one training step on a fixed batch, concatenated. */
+/** Trains one step on a fixed batch and returns the model's weights, concatenated. */
 async function weightsAfterStep(testCase: LayerCase, optimizer: 'sgd' | 'adam'): Promise<tf.Tensor> {
   const model = tinyModel(testCase);
   model.compile({ optimizer: optimizer === 'sgd' ? tf.train.sgd(0.1) : tf.train.adam(0.01), loss: 'meanSquaredError' });
